@@ -1,0 +1,166 @@
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { type Clock, SystemClock } from '../drivers/base/clock.ts';
+import type { Logger } from '../drivers/base/logger.ts';
+import type { Service } from '../drivers/base/service.ts';
+import { ConfigStore } from './config/config-store.ts';
+import type { LoadedConfig } from './config/load.ts';
+import { registerAuthRoutes } from './http/auth-routes.ts';
+import { buildHttpServer } from './http/server.ts';
+import { registerSystemRoutes } from './http/system-routes.ts';
+import { AuthService } from './security/auth.ts';
+import { Store } from './store/database.ts';
+import { Lifecycle } from './system/lifecycle.ts';
+import { EventLoopMonitor } from './system/liveness.ts';
+import { processMetricsText } from './system/process-metrics.ts';
+import { SdNotifier } from './system/sd-notify.ts';
+import { WatchdogService } from './system/watchdog.ts';
+import { VERSION } from './version.ts';
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  logger: Logger;
+  sim: boolean;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Called when the API asks for a restart. */
+  onRestartRequested?: () => void;
+}
+
+export interface Gateway {
+  readonly lifecycle: Lifecycle;
+  readonly store: Store;
+  readonly http: FastifyInstance;
+  readonly auth: AuthService;
+  readonly config: ConfigStore;
+  readonly notifier: SdNotifier;
+  /** The one-time setup code, when no admin password is set yet. */
+  readonly setupCode: string | undefined;
+  /** Where the web UI answers. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Where the built web UI is: next to the bundle (dist/web-ui) or in a source checkout (web-ui/dist). */
+function webUiDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'web-ui'), join(here, '..', 'web-ui', 'dist'), resolve('web-ui', 'dist')];
+  return candidates.find((d) => existsSyncSafe(join(d, 'index.html'))) ?? (candidates[1] as string);
+}
+
+function existsSyncSafe(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+/**
+ * The composition root: builds every room from the configuration, in
+ * dependency order. Constructors only assign; the Lifecycle starts them in
+ * the order added (HTTP last, so READY means everything answers) and stops
+ * them in reverse.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { loaded, logger } = options;
+  const config = loaded.config;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? new SystemClock();
+  const startedAtMs = Date.now();
+  const configStore = new ConfigStore(loaded, logger);
+  configStore.persistMigration();
+
+  const store = Store.open({ dataDir: config.dataDir ?? './var', logger, clock });
+  const lifecycle = new Lifecycle(logger);
+  try {
+    const auth = new AuthService({
+      store,
+      clock,
+      logger,
+      sessionHours: config.security.sessionHours,
+      loginMaxFailures: config.security.loginMaxFailures,
+      loginLockoutS: config.security.loginLockoutS,
+    });
+    const { setupCode } = await auth.init(env.LINEGATE_ADMIN_PASSWORD || undefined);
+
+    const notifier = new SdNotifier(logger, env);
+    const loop = new EventLoopMonitor();
+    lifecycle.add(
+      new WatchdogService({
+        clock,
+        logger: logger.child({ ns: 'watchdog' }),
+        notifier,
+        loop,
+        intervalMs: SdNotifier.watchdogIntervalMs(env),
+        storeWritable: () => store.isWritable(),
+      }),
+    );
+
+    const roomServices: Service[] = [];
+    for (const s of roomServices) lifecycle.add(s);
+
+    const { app } = buildHttpServer({
+      logger,
+      auth,
+      version: VERSION,
+      webUiDir: webUiDir(),
+      secureCookies: false,
+    });
+    registerAuthRoutes(app, auth, { secureCookies: false });
+    registerSystemRoutes(app, {
+      version: VERSION,
+      startedAtMs,
+      deviceId: config.deviceId ?? 'linegate',
+      board: config.board,
+      health: () => lifecycle.health(),
+      metrics: () => processMetricsText(loop, startedAtMs),
+      config: configStore,
+      restart: () => options.onRestartRequested?.(),
+    });
+    const host = config.http.host;
+    lifecycle.add(httpService(app, host, config.http.port));
+
+    const gateway: Gateway = {
+      lifecycle,
+      store,
+      http: app,
+      auth,
+      config: configStore,
+      notifier,
+      setupCode,
+      get url() {
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.http.port;
+        const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+        return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+      },
+      stop: async () => {
+        await lifecycle.stop();
+        store.close();
+      },
+    };
+    return gateway;
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+function httpService(app: FastifyInstance, host: string, port: number): Service {
+  let listening = false;
+  return {
+    name: 'http',
+    async start() {
+      await app.listen({ host, port });
+      listening = true;
+    },
+    async stop() {
+      if (!listening) return;
+      listening = false;
+      await app.close();
+    },
+    health: () => ({ status: listening ? 'ok' : 'failed' }),
+  };
+}

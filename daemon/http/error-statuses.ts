@@ -1,0 +1,30 @@
+import type { ErrorCode } from '../../drivers/base/errors.ts';
+
+/** The one table from error codes to HTTP statuses. */
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 400,
+  CONFIG_NOT_FOUND: 404,
+  BOARD_INVALID: 400,
+  DATA_DIR_UNUSABLE: 500,
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+  DEVICE_MISSING: 503,
+  DEVICE_FAILED: 503,
+  PORT_BUSY: 409,
+  AT_TIMEOUT: 504,
+  AT_ERROR: 502,
+  MODEM_NOT_READY: 503,
+  SIP_PARSE: 400,
+  SIP_TRANSPORT: 502,
+  PDU_INVALID: 400,
+  MEDIA_INVALID: 400,
+  WAV_INVALID: 400,
+  SMS_INVALID: 400,
+};
