@@ -256,7 +256,8 @@ function semanticProblems(config: LinegateConfig, doc: Document, lc: LineCounter
       });
     } else extensions.set(ext, owner);
   };
-  for (const [i, l] of config.lines.fxs.entries()) claim(l.extension, ['lines', 'fxs', String(i), 'extension'], l.id);
+  for (const [i, l] of config.lines.fxs.entries())
+    claim(l.extension, ['lines', 'fxs', String(i), 'extension'], l.id);
   for (const [i, p] of config.sip.phones.entries()) {
     claim(p.extension, ['sip', 'phones', String(i), 'extension'], `SIP phone ${i + 1}`);
   }
