@@ -1,16 +1,21 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
+import { hostname, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, SystemClock } from '../drivers/base/clock.ts';
+import { LinegateError } from '../drivers/base/errors.ts';
 import type { Logger } from '../drivers/base/logger.ts';
 import type { Service } from '../drivers/base/service.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { LoadedConfig } from './config/load.ts';
+import type { LinegateConfig } from './config/schema.ts';
 import { registerAuthRoutes } from './http/auth-routes.ts';
 import { buildHttpServer } from './http/server.ts';
 import { registerSystemRoutes } from './http/system-routes.ts';
 import { AuthService } from './security/auth.ts';
+import { loadOrCreateDeviceCertificate } from './security/device-certificate.ts';
 import { Store } from './store/database.ts';
 import { Lifecycle } from './system/lifecycle.ts';
 import { EventLoopMonitor } from './system/liveness.ts';
@@ -106,9 +111,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       auth,
       version: VERSION,
       webUiDir: webUiDir(),
-      secureCookies: false,
     });
-    registerAuthRoutes(app, auth, { secureCookies: false });
+    registerAuthRoutes(app, auth);
     registerSystemRoutes(app, {
       version: VERSION,
       startedAtMs,
@@ -120,7 +124,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       restart: () => options.onRestartRequested?.(),
     });
     const host = config.http.host;
-    lifecycle.add(httpService(app, host, config.http.port));
+    const tls = config.http.httpsPort > 0 ? httpsMaterial(config, logger) : undefined;
+    lifecycle.add(
+      httpService(app, host, config.http.port, tls ? { port: config.http.httpsPort, ...tls } : undefined),
+    );
 
     const gateway: Gateway = {
       lifecycle,
@@ -148,17 +155,70 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 }
 
-function httpService(app: FastifyInstance, host: string, port: number): Service {
+/** The configured certificate, or the device certificate made on first start. */
+function httpsMaterial(config: LinegateConfig, logger: Logger): { cert: string; key: string } {
+  const { certFile, keyFile } = config.http;
+  if (certFile && keyFile) {
+    try {
+      return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    } catch (err) {
+      throw new LinegateError(
+        'CONFIG_INVALID',
+        `http.certFile/keyFile: cannot read ${certFile} or ${keyFile}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const host = hostname();
+  const device = loadOrCreateDeviceCertificate(config.dataDir ?? '.', {
+    commonName: host,
+    dnsNames: [host, `${host}.local`, 'localhost'],
+    ipAddresses: ['127.0.0.1', '::1', ...localAddresses()],
+  });
+  logger.info(
+    { fingerprintSha256: device.fingerprintSha256, created: device.created },
+    'HTTPS device certificate',
+  );
+  return { cert: device.certPem, key: device.keyPem };
+}
+
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => a !== undefined && !a.internal)
+    .map((a) => a.address);
+}
+
+/** HTTP, and HTTPS on a second socket feeding the same routes (fastify's `routing`). */
+function httpService(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  tls: { port: number; cert: string; key: string } | undefined,
+): Service {
   let listening = false;
+  let https: HttpsServer | undefined;
   return {
     name: 'http',
     async start() {
       await app.listen({ host, port });
+      if (tls) {
+        https = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => app.routing(req, res));
+        const server = https;
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(tls.port, host, () => resolve());
+        });
+      }
       listening = true;
     },
     async stop() {
       if (!listening) return;
       listening = false;
+      if (https) {
+        const server = https;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await app.close();
     },
     health: () => ({ status: listening ? 'ok' : 'failed' }),

@@ -52,6 +52,7 @@ export function formatProblems(file: string | undefined, problems: readonly Conf
 export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; parse: (v: string) => unknown }> = [
   { env: 'LINEGATE_DATA_DIR', path: ['dataDir'], parse: (v) => v },
   { env: 'LINEGATE_HTTP_PORT', path: ['http', 'port'], parse: parseIntStrict },
+  { env: 'LINEGATE_HTTPS_PORT', path: ['http', 'httpsPort'], parse: parseIntStrict },
   { env: 'LINEGATE_SIP_PORT', path: ['sip', 'udpPort'], parse: parseIntStrict },
   { env: 'LINEGATE_SIP_PORT', path: ['sip', 'tcpPort'], parse: parseIntStrict },
   { env: 'LINEGATE_LOG_LEVEL', path: ['log', 'level'], parse: (v) => v },

@@ -31,11 +31,7 @@ const TokenBody = Type.Object(
 );
 const LoginReply = Type.Object({ token: Type.String(), csrfToken: Type.String(), expiresAt: Type.Integer() });
 
-export function registerAuthRoutes(
-  app: FastifyInstance,
-  auth: AuthService,
-  options: { secureCookies: boolean },
-): void {
+export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   app.get(
     '/api/v1/auth/login',
     {
@@ -73,7 +69,7 @@ export function registerAuthRoutes(
       }
       const session = await auth.login(req.ip, username, password);
       const maxAgeS = Math.floor((session.expiresAt - Date.now()) / 1000);
-      reply.header('set-cookie', sessionCookie(session.sessionId, maxAgeS, options.secureCookies));
+      reply.header('set-cookie', sessionCookie(session.sessionId, maxAgeS, req.protocol === 'https'));
       return { token: session.sessionId, csrfToken: session.csrf, expiresAt: session.expiresAt };
     },
   );
@@ -111,7 +107,7 @@ export function registerAuthRoutes(
     async (req, reply) => {
       const id = readCookie(req.headers.cookie, SESSION_COOKIE);
       if (id) auth.logout(id);
-      reply.header('set-cookie', sessionCookie('', 0, options.secureCookies));
+      reply.header('set-cookie', sessionCookie('', 0, req.protocol === 'https'));
       return { ok: true };
     },
   );
@@ -119,9 +115,9 @@ export function registerAuthRoutes(
   app.post(
     '/api/v1/auth/logout-everywhere',
     { schema: { summary: 'End every session', tags: ['auth'] } },
-    async (_req, reply) => {
+    async (req, reply) => {
       const ended = auth.logoutEverywhere();
-      reply.header('set-cookie', sessionCookie('', 0, options.secureCookies));
+      reply.header('set-cookie', sessionCookie('', 0, req.protocol === 'https'));
       return { ok: true, ended };
     },
   );

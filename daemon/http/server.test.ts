@@ -25,7 +25,7 @@ async function setup(bootstrapPassword?: string) {
   });
   const { setupCode } = await auth.init(bootstrapPassword);
   const { app, openApi } = buildHttpServer({ logger, auth, version: 'test', webUiDir: '/nonexistent' });
-  registerAuthRoutes(app, auth, { secureCookies: false });
+  registerAuthRoutes(app, auth);
   const loaded = parseConfigText(
     'sip:\n  trunks:\n    - id: itsp\n      servers: [sip.example.net]\n      username: u\n      password: secret-pw\n',
     { env: {} },

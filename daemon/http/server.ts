@@ -38,8 +38,6 @@ export interface HttpServerOptions {
   version: string;
   /** Where the built web UI lives (index.html + assets); a notice page is served when absent. */
   webUiDir: string;
-  /** Cookies get `Secure` (HTTPS). */
-  secureCookies?: boolean;
   /** Largest JSON body in bytes. */
   bodyLimitBytes?: number;
 }
@@ -74,7 +72,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   );
 
   app.addHook('onRequest', async (req, reply) => {
-    setSecurityHeaders(reply, options.secureCookies === true);
+    setSecurityHeaders(reply, req.protocol === 'https');
     const path = req.url.split('?')[0] ?? '';
     const needsAuth = path.startsWith('/api/') || path === '/metrics';
     if (!needsAuth || req.routeOptions.config?.public) return;

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,7 +46,7 @@ export const startupBench: Bench = {
         LINEGATE_DATA_DIR: dataDir,
         LINEGATE_HTTP_PORT: String(httpPort),
         LINEGATE_SIP_PORT: String(sipPort),
-        LINEGATE_ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
+        LINEGATE_HTTPS_PORT: String(await freePort()),
         LINEGATE_LOG_LEVEL: 'info',
         LINEGATE_LOG_JSON: '1',
       },

@@ -22,6 +22,7 @@ export interface RunningDaemon {
   child: ChildProcess;
   url: string;
   httpPort: number;
+  httpsPort: number;
   sipPort: number;
   dataDir: string;
   /** Everything the daemon printed on stdout (JSON log lines). */
@@ -55,6 +56,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'linegate-test-'));
   const httpPort = await freeTcpPort();
   const sipPort = await freeTcpUdpPort();
+  const httpsPort = await freeTcpPort();
   const rtpBase = 20000 + Math.floor(Math.random() * 20000) * 2;
   const child = spawn(process.execPath, [CLI, 'run', '--sim', ...(options.args ?? [])], {
     cwd: dataDir,
@@ -63,6 +65,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
       LINEGATE_DATA_DIR: dataDir,
       LINEGATE_HTTP_PORT: String(httpPort),
       LINEGATE_SIP_PORT: String(sipPort),
+      LINEGATE_HTTPS_PORT: String(httpsPort),
       LINEGATE_RTP_PORTS: `${rtpBase}-${rtpBase + 200}`,
       LINEGATE_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LINEGATE_LOG_JSON: '1',
@@ -89,6 +92,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
     child,
     url,
     httpPort,
+    httpsPort,
     sipPort,
     dataDir,
     output: () => out,
