@@ -25,11 +25,16 @@ export function configReference(): string {
     if (type === 'array') type = `list of ${f.items?.type ?? 'values'}`;
     if (type === 'object' && f.properties) type = 'section';
     const def =
-      f.default === undefined || (typeof f.default === 'object' && Object.keys(f.default as object).length === 0 && !Array.isArray(f.default))
+      f.default === undefined ||
+      (typeof f.default === 'object' &&
+        Object.keys(f.default as object).length === 0 &&
+        !Array.isArray(f.default))
         ? ''
         : `\`${JSON.stringify(f.default)}\``;
     const desc = `${f.title ? `**${f.title}.** ` : ''}${f.description ?? ''}${f.secret ? ' *Secret: redacted on read-back.*' : ''}`;
-    rows.push(`| \`${path}\` | ${type} | ${def} | ${f.requiresRestart ? 'yes' : ''} | ${desc.replace(/\|/g, '\\|')} |`);
+    rows.push(
+      `| \`${path}\` | ${type} | ${def} | ${f.requiresRestart ? 'yes' : ''} | ${desc.replace(/\|/g, '\\|')} |`,
+    );
   });
   return rows.join('\n');
 }
