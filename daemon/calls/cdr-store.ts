@@ -174,7 +174,7 @@ export class CdrStore {
 function fromRow(row: Record<string, unknown>): StoredCallRecord {
   const out: Record<string, unknown> = { id: row.id };
   for (const [k, col] of COLUMNS) out[k] = row[col];
-  const r = out as StoredCallRecord;
+  const r = out as unknown as StoredCallRecord;
   r.durationS = Math.round((r.endedAt - r.startedAt) / 1000);
   r.billableS = r.answeredAt ? Math.round((r.endedAt - r.answeredAt) / 1000) : 0;
   return r;
