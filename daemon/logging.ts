@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { type Logger, REDACTED_LOG_PATHS } from '../drivers/base/logger.ts';
 
@@ -15,12 +16,11 @@ export function createRootLogger(level: string): Logger {
   };
   if (process.stdout.isTTY && process.env.NODE_ENV !== 'production' && !process.env.LINEGATE_LOG_JSON) {
     try {
-      return pino({
-        ...options,
-        transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } },
-      });
+      // In-process stream rather than a transport: no worker thread, and it works from the bundle.
+      const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => NodeJS.WritableStream;
+      return pino(options, pretty({ colorize: true, ignore: 'pid,hostname', sync: true }));
     } catch {
-      // pino-pretty not installed: JSON it is
+      // pino-pretty not installed (production): JSON it is
     }
   }
   return pino(options, pino.destination({ dest: 1, sync: false }));

@@ -1,5 +1,5 @@
 // Builds dist/: the daemon bundle (dist/linegate.js, npm packages left
-// external), the sd_notify addon (dist/native/) and, when present, the web
+// bundled), the sd_notify addon (dist/native/) and, when present, the web
 // UI (web-ui/dist, copied to dist/web-ui). Run by `npm run build`.
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,8 +20,14 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  packages: 'external',
+  // Everything is bundled (and minified: ~10 MB less idle RSS than loading
+  // node_modules file by file) except native addons and packages that load
+  // files or spawn helpers at run time.
+  external: ['better-sqlite3', 'serialport', '@serialport/*', 'pino-pretty', 'systeminformation', 'node-libgpiod', 'esbuild', 'vite', 'playwright-core'],
+  minify: true,
+  keepNames: true,
   sourcemap: 'linked',
+  banner: { js: "import { createRequire as __linegateRequire } from 'node:module'; const require = __linegateRequire(import.meta.url);" },
   legalComments: 'none',
   define: { __LINEGATE_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
