@@ -60,7 +60,10 @@ async function earpiece(port: FakeFxsPort) {
       const recent = frames.slice(-lastFrames);
       let sum = 0;
       let n = 0;
-      for (const f of recent) for (const v of f) (sum += v * v), n++;
+      for (const f of recent) {
+        for (const v of f) sum += v * v;
+        n += f.length;
+      }
       return n ? Math.sqrt(sum / n) : 0;
     },
   };
