@@ -84,6 +84,13 @@ describe('config loading', () => {
     assert.equal(problems[0]?.line, 6);
   });
 
+  it('names the dial plan rule that does not parse, with its line', () => {
+    const problems = problemsOf('country: us\ncalls:\n  dialPlan: "(*xx|[9-2]xx)"\n');
+    assert.equal(problems[0]?.path, 'calls.dialPlan');
+    assert.equal(problems[0]?.line, 3);
+    assert.match(problems[0]?.message ?? '', /pattern 2 "\[9-2\]xx"/);
+  });
+
   it('redacts secrets in read-back', () => {
     const { config } = parseConfigText(
       'sip:\n  trunks:\n    - id: itsp\n      servers: [sip.example.net]\n      username: alice\n      password: hunter22\n',

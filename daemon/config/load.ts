@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { LinegateError } from '../../drivers/base/errors.ts';
+import { parseDigitMap } from '../calls/digit-map.ts';
 import { migrateConfigObject } from './migrate.ts';
 import { CONFIG_VERSION, ConfigSchema, type LinegateConfig } from './schema.ts';
 
@@ -244,6 +245,15 @@ function semanticProblems(config: LinegateConfig, doc: Document, lc: LineCounter
       path: 'rtp.portMin',
       message: 'RTP ports below 1024 are not allowed',
       ...locate(doc, lc, ['rtp', 'portMin']),
+    });
+  }
+  try {
+    parseDigitMap(config.calls.dialPlan);
+  } catch (err) {
+    problems.push({
+      path: 'calls.dialPlan',
+      message: (err as Error).message,
+      ...locate(doc, lc, ['calls', 'dialPlan']),
     });
   }
   const extensions = new Map<string, string>();

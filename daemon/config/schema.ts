@@ -429,6 +429,53 @@ const MqttSection = Type.Object(
   },
 );
 
+const CallsSection = Type.Object(
+  {
+    dialPlan: Type.String({
+      default: '(*xx|[2-8]xx|911|112|<9:>x.T|0x.T)',
+      minLength: 1,
+      ...meta({
+        title: 'Dial plan',
+        description:
+          'Digit map for analog phones (x, [2-9], ., T, <strip:add>, ! as on common ATAs). The default: *xx services, 2xx-8xx extensions, 9 + number for an outside line.',
+        remote: true,
+      }),
+    }),
+    emergencyNumbers: Type.Array(Type.String({ pattern: '^[0-9*#]{2,8}$' }), {
+      default: ['911', '112'],
+      ...meta({
+        title: 'Emergency numbers',
+        description: 'Always dialed at once and routed, whatever the dial plan and the fraud limits say.',
+        remote: true,
+      }),
+    }),
+    outbound: Type.Array(Type.String(), {
+      default: [],
+      ...meta({
+        title: 'Outbound route',
+        description:
+          'Endpoints tried in order for external numbers (sip:<trunk>, gsm1, fxo1). Empty: the SIP trunks, then the GSM modems, then the FXO lines.',
+        remote: true,
+      }),
+    }),
+    ringTimeoutS: Type.Integer({
+      minimum: 5,
+      maximum: 600,
+      default: 30,
+      ...meta({
+        title: 'Ring timeout [s]',
+        description: 'How long a destination rings before the next is tried.',
+        remote: true,
+      }),
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    ...meta({ title: 'Calls', description: 'Dial plan and routes.' }),
+  },
+);
+
 const SecuritySection = Type.Object(
   {
     loginMaxFailures: Type.Integer({
@@ -518,6 +565,7 @@ export const ConfigSchema = Type.Object(
       default: [],
       ...meta({ title: 'GSM modems', description: 'SIM settings per modem of the board.' }),
     }),
+    calls: CallsSection,
     sms: SmsSection,
     mqtt: MqttSection,
     security: SecuritySection,
