@@ -22,5 +22,15 @@ export interface AudioStream {
 
 export interface AudioDevice {
   readonly name: string;
+  /**
+   * Opens a stream. A device may be opened more than once (the port listens
+   * for DTMF while the call layer plays and records): every stream receives
+   * each captured frame, and frames written by several streams are mixed.
+   */
   open(format?: PcmFormat): Promise<AudioStream>;
+  /**
+   * Reports the device failing (`reason`) and recovering (`null`), e.g. a
+   * USB sound card unplugged and back. Optional: in-memory devices never fail.
+   */
+  onHealth?(handler: (failure: string | null) => void): () => void;
 }

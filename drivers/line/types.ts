@@ -27,16 +27,25 @@ export interface FxsPortEvents extends Record<string, unknown[]> {
   /** A dialed digit, decoded from pulses or in-band DTMF. */
   digit: [string];
   flash: [];
+  /** A rotary digit or hook break that could not be classified (bad speed or ratio): reported, not guessed. */
+  dialError: [string];
   /** The port failed (device vanished) or recovered. */
   failed: [string];
   recovered: [];
+}
+
+/** Per-call ringing options; defaults come from the port's configuration. */
+export interface RingOptions {
+  /** How caller ID is sent (see CallerIdStandard in line-signals.ts). */
+  callerIdStandard?: 'bell' | 'etsi' | 'dtmf';
 }
 
 export interface FxsPort extends TypedEmitter<FxsPortEvents> {
   readonly id: string;
   readonly hook: 'on' | 'off';
   readonly state: PortState;
-  ring(cadence: RingCadence, callerId?: CallerId): Promise<void>;
+  /** Starts ringing (and caller ID); resolves once started. Off hook → PORT_BUSY; failed → DEVICE_FAILED. */
+  ring(cadence: RingCadence, callerId?: CallerId, options?: RingOptions): Promise<void>;
   stopRinging(): Promise<void>;
   reversePolarity(): Promise<void>;
   /** Message-waiting indication (FSK VMWI and/or stutter dial tone handled by the caller). */
@@ -45,7 +54,10 @@ export interface FxsPort extends TypedEmitter<FxsPortEvents> {
 }
 
 export interface FxoPortEvents extends Record<string, unknown[]> {
+  /** One ring cycle detected (a double ring counts once). */
   ring: [];
+  /** The caller gave up: no ring for longer than any cadence's silence, before the port seized. */
+  ringStopped: [];
   callerId: [CallerId];
   /** The far end hung up (loop current drop, polarity reversal or busy tone). */
   lineDrop: [string];
