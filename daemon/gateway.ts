@@ -8,6 +8,12 @@ import { type Clock, SystemClock } from '../drivers/base/clock.ts';
 import { LinegateError } from '../drivers/base/errors.ts';
 import type { Logger } from '../drivers/base/logger.ts';
 import type { Service } from '../drivers/base/service.ts';
+import { type BoardProfile, loadBoard } from '../drivers/board/board-profile.ts';
+import { HardwareLines } from '../drivers/line/hardware-lines.ts';
+import { SimulatedLines } from '../drivers/line/sim/simulated-lines.ts';
+import { registerCallRoutes } from './calls/call-routes.ts';
+import { CallsRoom } from './calls/calls-room.ts';
+import { registerCdrRoutes } from './calls/cdr-routes.ts';
 import { ConfigStore } from './config/config-store.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { LinegateConfig } from './config/schema.ts';
@@ -22,7 +28,11 @@ import { EventLoopMonitor } from './system/liveness.ts';
 import { processMetricsText } from './system/process-metrics.ts';
 import { SdNotifier } from './system/sd-notify.ts';
 import { WatchdogService } from './system/watchdog.ts';
+import { registerPhoneSimRoutes } from './simulator/phones-routes.ts';
+import { registerPstnSimRoutes } from './simulator/pstn-routes.ts';
+import { createSignalKit } from './simulator/signal-kit.ts';
 import { VERSION } from './version.ts';
+import { boardsDir } from './install-paths.ts';
 
 export interface GatewayOptions {
   loaded: LoadedConfig;
@@ -103,8 +113,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     );
 
-    const roomServices: Service[] = [];
-    for (const s of roomServices) lifecycle.add(s);
+    // The board: simulated hardware under --sim, the profile's GPIO and sound cards otherwise.
+    const board = loadBoardOrExplain(config.board);
+    const signals = createSignalKit();
+    const lines = board.simulated
+      ? new SimulatedLines({ board, signals, clock, logger, country: config.country })
+      : new HardwareLines({ board, signals, clock, logger, country: config.country });
+    lifecycle.add(lines);
+
+    const calls = new CallsRoom({ config, clock, logger, store, fxsPorts: lines.fxsPorts });
+    lifecycle.add(calls);
 
     const { app } = buildHttpServer({
       logger,
@@ -123,6 +141,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config: configStore,
       restart: () => options.onRestartRequested?.(),
     });
+    registerCdrRoutes(app, calls.cdr);
+    registerCallRoutes(app, { router: calls.router, manager: calls.manager });
+    if (lines instanceof SimulatedLines) {
+      registerPhoneSimRoutes(app, lines.phones);
+      registerPstnSimRoutes(app, lines.pstnLines);
+    }
     const host = config.http.host;
     const tls = config.http.httpsPort > 0 ? httpsMaterial(config, logger) : undefined;
     lifecycle.add(
@@ -152,6 +176,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (err) {
     store.close();
     throw err;
+  }
+}
+
+function loadBoardOrExplain(name: string): BoardProfile {
+  try {
+    return loadBoard(name, { boardsDir: boardsDir() });
+  } catch (err) {
+    const problems = (err as LinegateError).details?.problems as
+      | { field: string; line?: number; message: string }[]
+      | undefined;
+    if (!problems) throw err;
+    const list = problems
+      .map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.field}: ${p.message}`)
+      .join('\n  ');
+    throw new LinegateError('BOARD_INVALID', `board ${name} is invalid:\n  ${list}`);
   }
 }
 

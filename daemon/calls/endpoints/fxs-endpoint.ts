@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../../drivers/base/clock.ts';
+import type { Clock } from '../../../drivers/base/clock.ts';
 import { errorMessage } from '../../../drivers/base/errors.ts';
 import type { Logger } from '../../../drivers/base/logger.ts';
 import type { Service, ServiceHealth } from '../../../drivers/base/service.ts';
@@ -9,8 +9,6 @@ import { ringCadence, type ToneName } from '../../media/tones/tone-plans.ts';
 import { BaseLeg, type CallLeg, type Endpoint, type OutgoingCallRequest } from '../call-leg.ts';
 import { type CauseRow, causeByName } from '../causes.ts';
 import { type DialOutcome, DigitCollector, type DigitPattern } from '../digit-map.ts';
-
-const FRAME_MS = 20;
 
 export interface FxsEndpointOptions {
   port: FxsPort;
@@ -48,7 +46,6 @@ export class FxsEndpoint implements Endpoint, Service {
   #leg: FxsLeg | undefined;
   #collector: DigitCollector | undefined;
   #tone: ToneGenerator | undefined;
-  #toneTimer: Timer | undefined;
   #unsubscribe: Array<() => void> = [];
 
   constructor(options: FxsEndpointOptions) {
@@ -70,7 +67,10 @@ export class FxsEndpoint implements Endpoint, Service {
     const port = this.#o.port;
     this.#stream = await port.audio.open();
     this.#unsubscribe.push(
+      // The sound card's capture clock paces playback too: one tone frame per captured frame,
+      // so a loaded event loop can stretch a frame but never leave a gap in the tone.
       this.#stream.onFrame((frame) => {
+        if (this.#tone) this.#stream?.write(this.#tone.read(new Int16Array(frame.length)));
         if (this.#state === 'connected' || this.#state === 'outgoing') this.#leg?.fromPhone(frame);
       }),
       port.on('offHook', () => this.#offHook()),
@@ -216,7 +216,7 @@ export class FxsEndpoint implements Endpoint, Service {
   }
 
   toPhone(frame: Int16Array): void {
-    if (this.#toneTimer) return; // a tone is playing; call audio waits
+    if (this.#tone) return; // a tone is playing; call audio waits
     this.#stream?.write(frame);
   }
 
@@ -239,15 +239,9 @@ export class FxsEndpoint implements Endpoint, Service {
     } catch {
       this.#tone = toneGenerator(name === 'sit' ? 'congestion' : name, 'us');
     }
-    const frameSamples = 160;
-    this.#toneTimer = this.#o.clock.setInterval(FRAME_MS, () => {
-      if (this.#tone) this.#stream?.write(this.#tone.read(new Int16Array(frameSamples)));
-    });
   }
 
   #stopTone(): void {
-    this.#toneTimer?.cancel();
-    this.#toneTimer = undefined;
     this.#tone = undefined;
   }
 }
