@@ -1,13 +1,14 @@
 import type { Clock } from '../../drivers/base/clock.ts';
 import type { Logger } from '../../drivers/base/logger.ts';
 import type { Service, ServiceHealth } from '../../drivers/base/service.ts';
-import type { FxsPort } from '../../drivers/line/types.ts';
+import type { FxoPort, FxsPort } from '../../drivers/line/types.ts';
 import type { LinegateConfig } from '../config/schema.ts';
 import type { Store } from '../store/database.ts';
 import type { Endpoint } from './call-leg.ts';
 import { type ActiveCallInfo, CallManager } from './call-manager.ts';
 import { CdrStore, type CallRecord } from './cdr-store.ts';
 import { parseDigitMap } from './digit-map.ts';
+import { FxoEndpoint } from './endpoints/fxo-endpoint.ts';
 import { FxsEndpoint } from './endpoints/fxs-endpoint.ts';
 import { Router } from './router.ts';
 import { echoService, testToneService } from './services/built-in-services.ts';
@@ -18,6 +19,7 @@ export interface CallsRoomOptions {
   logger: Logger;
   store: Store;
   fxsPorts: ReadonlyMap<string, FxsPort>;
+  fxoPorts: ReadonlyMap<string, FxoPort>;
   /** More endpoints (SIP trunks and phones, GSM, FXO) as their rooms provide them. */
   extraEndpoints?: Endpoint[];
   on?: {
@@ -46,6 +48,7 @@ export class CallsRoom implements Service {
   readonly endpoints = new Map<string, Endpoint>();
   readonly extensions = new Map<string, string>();
   readonly #fxs: FxsEndpoint[] = [];
+  readonly #lines: FxoEndpoint[] = [];
 
   constructor(options: CallsRoomOptions) {
     const { config, clock, logger } = options;
@@ -85,6 +88,19 @@ export class CallsRoom implements Service {
       this.endpoints.set(id, endpoint);
       this.extensions.set(extension, id);
     }
+    const fxoConfig = new Map(config.lines.fxo.map((l) => [l.id, l]));
+    for (const [id, port] of options.fxoPorts) {
+      const endpoint = new FxoEndpoint({
+        port,
+        inboundTarget: fxoConfig.get(id)?.inboundTarget ?? '201',
+        clock,
+        logger,
+        newCallId: () => manager?.newCallId() ?? `call-${Date.now()}`,
+        onIncoming: (leg, target) => manager?.place(leg, target),
+      });
+      this.#lines.push(endpoint);
+      this.endpoints.set(id, endpoint);
+    }
     this.endpoints.set('service:echo', echoService());
     this.endpoints.set('service:tone', testToneService(clock));
     for (const e of options.extraEndpoints ?? []) this.endpoints.set(e.id, e);
@@ -120,11 +136,11 @@ export class CallsRoom implements Service {
 
   async start(): Promise<void> {
     this.cdr.init();
-    for (const e of this.#fxs) await e.start();
+    for (const e of [...this.#fxs, ...this.#lines]) await e.start();
   }
 
   async stop(): Promise<void> {
-    for (const e of this.#fxs) await e.stop();
+    for (const e of [...this.#fxs, ...this.#lines]) await e.stop();
   }
 
   health(): ServiceHealth {
