@@ -121,7 +121,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : new HardwareLines({ board, signals, clock, logger, country: config.country });
     lifecycle.add(lines);
 
-    const calls = new CallsRoom({ config, clock, logger, store, fxsPorts: lines.fxsPorts, fxoPorts: lines.fxoPorts });
+    const calls = new CallsRoom({
+      config,
+      clock,
+      logger,
+      store,
+      fxsPorts: lines.fxsPorts,
+      fxoPorts: lines.fxoPorts,
+    });
     lifecycle.add(calls);
 
     const { app } = buildHttpServer({
