@@ -2,6 +2,7 @@ import type { Clock } from '../../drivers/base/clock.ts';
 import type { Logger } from '../../drivers/base/logger.ts';
 import type { Service, ServiceHealth } from '../../drivers/base/service.ts';
 import type { FxoPort, FxsPort } from '../../drivers/line/types.ts';
+import type { GsmModem } from '../../drivers/modem/types.ts';
 import type { LinegateConfig } from '../config/schema.ts';
 import type { Store } from '../store/database.ts';
 import type { Endpoint } from './call-leg.ts';
@@ -9,6 +10,7 @@ import { type ActiveCallInfo, CallManager } from './call-manager.ts';
 import { CdrStore, type CallRecord } from './cdr-store.ts';
 import { parseDigitMap } from './digit-map.ts';
 import { FxoEndpoint } from './endpoints/fxo-endpoint.ts';
+import { GsmEndpoint } from './endpoints/gsm-endpoint.ts';
 import { FxsEndpoint } from './endpoints/fxs-endpoint.ts';
 import { Router } from './router.ts';
 import { echoService, testToneService } from './services/built-in-services.ts';
@@ -20,6 +22,7 @@ export interface CallsRoomOptions {
   store: Store;
   fxsPorts: ReadonlyMap<string, FxsPort>;
   fxoPorts: ReadonlyMap<string, FxoPort>;
+  modems?: ReadonlyMap<string, GsmModem>;
   /** More endpoints (SIP trunks and phones, GSM, FXO) as their rooms provide them. */
   extraEndpoints?: Endpoint[];
   on?: {
@@ -48,7 +51,7 @@ export class CallsRoom implements Service {
   readonly endpoints = new Map<string, Endpoint>();
   readonly extensions = new Map<string, string>();
   readonly #fxs: FxsEndpoint[] = [];
-  readonly #lines: FxoEndpoint[] = [];
+  readonly #lines: Array<FxoEndpoint | GsmEndpoint> = [];
 
   constructor(options: CallsRoomOptions) {
     const { config, clock, logger } = options;
@@ -94,6 +97,18 @@ export class CallsRoom implements Service {
         port,
         inboundTarget: fxoConfig.get(id)?.inboundTarget ?? '201',
         clock,
+        logger,
+        newCallId: () => manager?.newCallId() ?? `call-${Date.now()}`,
+        onIncoming: (leg, target) => manager?.place(leg, target),
+      });
+      this.#lines.push(endpoint);
+      this.endpoints.set(id, endpoint);
+    }
+    const modemConfig = new Map(config.modems.map((m) => [m.id, m]));
+    for (const [id, modem] of options.modems ?? []) {
+      const endpoint = new GsmEndpoint({
+        modem,
+        inboundTarget: modemConfig.get(id)?.inboundTarget ?? '201',
         logger,
         newCallId: () => manager?.newCallId() ?? `call-${Date.now()}`,
         onIncoming: (leg, target) => manager?.place(leg, target),
