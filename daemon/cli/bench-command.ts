@@ -14,6 +14,35 @@ const BENCHES: ReadonlyArray<{ name: string; summary: string; load: () => Promis
     summary: 'start to READY, idle RSS and idle data-dir writes of `run --sim`',
     load: async () => (await import('../system/startup-bench.ts')).startupBench,
   },
+  {
+    name: 'jitter',
+    summary:
+      'score the jitter buffer against the hindsight oracle (--trace FILE.csv, or the built-in traces)',
+    load: async () => {
+      const m = await import('../media/bench/jitter-bench.ts');
+      return {
+        name: 'jitter',
+        summary: '',
+        run: async (args: string[]) => {
+          const i = args.indexOf('--trace');
+          if (i >= 0) {
+            const file = args[i + 1];
+            if (!file) throw new Error('--trace needs a CSV file (seq,rtp_ts,arrival_ms)');
+            return { ...(await m.runJitterBenchFile(file)) };
+          }
+          return { ...(await m.runJitterBenchSuite()) };
+        },
+      };
+    },
+  },
+  {
+    name: 'media',
+    summary: 'bridged G.711 calls over loopback: calls per core, send-interval p99, RSS per call',
+    load: async () => {
+      const m = await import('../media/bench/media-bench.ts');
+      return { name: 'media', summary: '', run: async () => ({ ...(await m.runMediaBench()) }) };
+    },
+  },
 ];
 
 export const benchCommand: CliCommand = {
