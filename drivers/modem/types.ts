@@ -27,7 +27,11 @@ export interface NetworkState {
   signalDbm?: number;
 }
 
-/** A received SMS PDU as the modem stored or delivered it (decoding is the SMS layer's job). */
+/**
+ * A received SMS PDU as the modem stored or delivered it (decoding is the SMS layer's job).
+ * A stored message is emitted again after a restart or a modem recovery until
+ * deleteSms() removed it: the SMS layer dedups by modem + storage + PDU hash.
+ */
 export interface IncomingSms {
   /** Hex PDU including the SMSC prefix (as in +CMGR / +CMT). */
   pdu: string;
@@ -56,10 +60,19 @@ export interface GsmModem extends TypedEmitter<GsmModemEvents> {
   readonly network: NetworkState;
   open(signal: AbortSignal): Promise<ModemInfo>;
   close(): Promise<void>;
-  /** Sends the PDUs (hex, SMSC prefix "00" included) in order; resolves with each message reference. */
+  /**
+   * Sends the PDUs (hex, SMSC prefix "00" included) in order; resolves with each message reference.
+   * Waits for a recovering modem (up to its readyWaitMs). On failure rejects with a LinegateError
+   * (AT_ERROR with details.kind/code for +CMS ERROR, AT_TIMEOUT, DEVICE_MISSING, MODEM_NOT_READY)
+   * whose details carry `sentReferences` (parts already sent), `failedIndex` and `retryable`.
+   */
   sendSms(pdus: string[]): Promise<number[]>;
-  /** Deletes a stored message once the SMS layer has persisted it. */
-  deleteSms(storage: string, index: number): Promise<void>;
+  /**
+   * Deletes a stored message once the SMS layer has persisted it. Pass the PDU you
+   * persisted: the slot is checked first, so a repeated or late delete never removes
+   * a newer message that reused the slot (optional for compatibility).
+   */
+  deleteSms(storage: string, index: number, pdu?: string): Promise<void>;
   dial(number: string): Promise<void>;
   answer(): Promise<void>;
   hangup(): Promise<void>;
