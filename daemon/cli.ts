@@ -4,11 +4,19 @@ import { benchCommand } from './cli/bench-command.ts';
 import { configCommand } from './config/check-command.ts';
 import { pduCommand } from './sms/pdu-command.ts';
 import { codecCommand } from './media/codec-command.ts';
+import { signalCommand } from './media/signal-command.ts';
 import { runCommand } from './run-command.ts';
 import { VERSION } from './version.ts';
 
 /** Every `linegate <command>`; each room contributes its own. */
-const COMMANDS: readonly CliCommand[] = [runCommand, configCommand, pduCommand, codecCommand, benchCommand];
+const COMMANDS: readonly CliCommand[] = [
+  runCommand,
+  configCommand,
+  pduCommand,
+  signalCommand,
+  codecCommand,
+  benchCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
