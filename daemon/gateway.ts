@@ -15,6 +15,19 @@ import { registerCallRoutes } from './calls/call-routes.ts';
 import { CallsRoom } from './calls/calls-room.ts';
 import { registerCdrRoutes } from './calls/cdr-routes.ts';
 import { ConfigStore } from './config/config-store.ts';
+import { FIELD_FLAGS } from './config/redact.ts';
+import type { ConfigAccess } from './api/config-requests.ts';
+import { GatewayEventBus } from './api/events.ts';
+import { GatewayApi } from './api/gateway-api.ts';
+import { RequestRouter } from './api/requests.ts';
+import { StateRegistry } from './api/state.ts';
+import { MetricsRegistry, registerProcessMetrics } from './fleet/metrics.ts';
+import { MqttFleet } from './fleet/mqtt-fleet.ts';
+import { registerWebSocketRoutes } from './http/websocket-routes.ts';
+import { ModemsRoom } from './modems/modems-room.ts';
+import { registerModemSimRoutes } from './simulator/modems-routes.ts';
+import { registerSmsRoutes } from './sms/http-routes.ts';
+import { SmsService } from './sms/sms-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { LinegateConfig } from './config/schema.ts';
 import { registerAuthRoutes } from './http/auth-routes.ts';
@@ -25,7 +38,6 @@ import { loadOrCreateDeviceCertificate } from './security/device-certificate.ts'
 import { Store } from './store/database.ts';
 import { Lifecycle } from './system/lifecycle.ts';
 import { EventLoopMonitor } from './system/liveness.ts';
-import { processMetricsText } from './system/process-metrics.ts';
 import { SdNotifier } from './system/sd-notify.ts';
 import { WatchdogService } from './system/watchdog.ts';
 import { registerPhoneSimRoutes } from './simulator/phones-routes.ts';
@@ -121,6 +133,52 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : new HardwareLines({ board, signals, clock, logger, country: config.country });
     lifecycle.add(lines);
 
+    const modems = new ModemsRoom({ modems: board.modems, config, clock, logger });
+    lifecycle.add(modems);
+
+    // The shared API maps: one event bus, one state registry, one request router for MQTT and the UI socket.
+    const bus = new GatewayEventBus();
+    const states = new StateRegistry();
+    const router = new RequestRouter({ clock, logger: logger.child({ ns: 'requests' }) });
+    const metrics = new MetricsRegistry();
+    registerProcessMetrics(metrics);
+
+    const sms = new SmsService({
+      store,
+      clock,
+      logger,
+      modems: modems.modems,
+      options: {
+        paceMs: config.modems[0]?.smsIntervalMs ?? 6000,
+        routes: {
+          event: true,
+          ...(config.sms.webhooks[0]
+            ? {
+                webhook: {
+                  url: config.sms.webhooks[0].url,
+                  ...(config.sms.webhooks[0].secret ? { secret: config.sms.webhooks[0].secret } : {}),
+                },
+              }
+            : {}),
+          ...(config.sms.email
+            ? {
+                email: {
+                  host: config.sms.email.smtpHost,
+                  port: config.sms.email.smtpPort,
+                  from: config.sms.email.from,
+                  to: [config.sms.email.to],
+                  ...(config.sms.email.username ? { username: config.sms.email.username } : {}),
+                  ...(config.sms.email.password ? { password: config.sms.email.password } : {}),
+                },
+              }
+            : {}),
+        },
+      },
+      onEvent: (type, payload) => bus.publish(type, { time: clock.wallClockMs(), ...payload } as never),
+    });
+    lifecycle.add(sms);
+
+    let api: GatewayApi | undefined;
     const calls = new CallsRoom({
       config,
       clock,
@@ -128,8 +186,72 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       store,
       fxsPorts: lines.fxsPorts,
       fxoPorts: lines.fxoPorts,
+      modems: modems.modems,
+      on: {
+        started: (c) => api?.callStarted(c),
+        answered: (c) => api?.callAnswered(c),
+        ended: (c, r) => api?.callEnded(c, r),
+      },
     });
     lifecycle.add(calls);
+    api = new GatewayApi({
+      clock,
+      version: VERSION,
+      startedAtMs,
+      bus,
+      states,
+      router,
+      fxsPorts: lines.fxsPorts,
+      fxoPorts: lines.fxoPorts,
+      extensionOf: (id) => calls.extensionOf(id),
+      modems: modems.modems,
+      sms,
+      activeCalls: () => calls.manager.active,
+      restart: () => options.onRestartRequested?.(),
+    });
+    lifecycle.add(api);
+    const configAccess: ConfigAccess = {
+      get: () => configStore.redacted() as unknown as Record<string, unknown>,
+      set: async (patch) => {
+        const r = await configStore.set(patch, { remote: true });
+        return r.ok
+          ? { ok: true, requiresRestart: (r.requiresRestart ?? []).length > 0 }
+          : { ok: false, errors: (r.problems ?? []).map((p) => ({ path: p.path, message: p.message })) };
+      },
+    };
+    if (config.mqtt.enabled) {
+      lifecycle.add(
+        new MqttFleet({
+          url: config.mqtt.url,
+          ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
+          ...(config.mqtt.password ? { password: config.mqtt.password } : {}),
+          ...(config.mqtt.caFile || config.mqtt.certFile
+            ? {
+                tls: {
+                  ...(config.mqtt.caFile ? { ca: config.mqtt.caFile } : {}),
+                  ...(config.mqtt.certFile ? { cert: config.mqtt.certFile } : {}),
+                  ...(config.mqtt.keyFile ? { key: config.mqtt.keyFile } : {}),
+                },
+              }
+            : {}),
+          baseTopic: config.mqtt.baseTopic,
+          deviceId: config.deviceId ?? 'linegate',
+          keepaliveS: config.mqtt.keepaliveS,
+          remoteCommands: config.mqtt.remoteCommands,
+          homeAssistant: { enabled: config.mqtt.homeAssistant },
+          version: VERSION,
+          clock,
+          logger,
+          store,
+          bus,
+          states,
+          router,
+          configAccess,
+          remoteConfig: { remoteWritable: remoteWritableFields() },
+          metrics,
+        }),
+      );
+    }
 
     const { app } = buildHttpServer({
       logger,
@@ -144,16 +266,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       deviceId: config.deviceId ?? 'linegate',
       board: config.board,
       health: () => lifecycle.health(),
-      metrics: () => processMetricsText(loop, startedAtMs),
+      metrics: () => metrics.render(),
       config: configStore,
       restart: () => options.onRestartRequested?.(),
     });
     registerCdrRoutes(app, calls.cdr);
     registerCallRoutes(app, { router: calls.router, manager: calls.manager });
+    registerSmsRoutes(app, sms);
+    await registerWebSocketRoutes(app, { states, bus, router });
     if (lines instanceof SimulatedLines) {
       registerPhoneSimRoutes(app, lines.phones);
       registerPstnSimRoutes(app, lines.pstnLines);
     }
+    if (modems.simulated.size > 0) registerModemSimRoutes(app, modems.simulated);
     const host = config.http.host;
     const tls = config.http.httpsPort > 0 ? httpsMaterial(config, logger) : undefined;
     lifecycle.add(
@@ -184,6 +309,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     store.close();
     throw err;
   }
+}
+
+/** Fields MQTT config/set may change: those the schema marks `remote`. */
+function remoteWritableFields(): string[] {
+  return [...FIELD_FLAGS.entries()].filter(([, f]) => f.remote && !f.secret).map(([path]) => path);
 }
 
 function loadBoardOrExplain(name: string): BoardProfile {

@@ -37,8 +37,8 @@ chmodSync(join(dist, 'linegate.js'), 0o755);
 buildSdNotifyAddon({ outDir: join(dist, 'native') });
 
 const webUi = join(root, 'web-ui');
-if (existsSync(join(webUi, 'package.json')) && !process.env.LINEGATE_SKIP_WEB_UI) {
-  execFileSync(process.execPath, [join(webUi, 'build.mjs')], { stdio: 'inherit', cwd: webUi });
+if (existsSync(join(webUi, 'build.mjs')) && !process.env.LINEGATE_SKIP_WEB_UI) {
+  execFileSync(process.execPath, [join(webUi, 'build.mjs')], { stdio: 'inherit', cwd: root });
 }
 if (existsSync(join(webUi, 'dist', 'index.html'))) {
   rmSync(join(dist, 'web-ui'), { recursive: true, force: true });
