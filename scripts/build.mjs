@@ -23,11 +23,23 @@ await build({
   // Everything is bundled (and minified: ~10 MB less idle RSS than loading
   // node_modules file by file) except native addons and packages that load
   // files or spawn helpers at run time.
-  external: ['better-sqlite3', 'serialport', '@serialport/*', 'pino-pretty', 'systeminformation', 'node-libgpiod', 'esbuild', 'vite', 'playwright-core'],
+  external: [
+    'better-sqlite3',
+    'serialport',
+    '@serialport/*',
+    'pino-pretty',
+    'systeminformation',
+    'node-libgpiod',
+    'esbuild',
+    'vite',
+    'playwright-core',
+  ],
   minify: true,
   keepNames: true,
   sourcemap: 'linked',
-  banner: { js: "import { createRequire as __linegateRequire } from 'node:module'; const require = __linegateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __linegateRequire } from 'node:module'; const require = __linegateRequire(import.meta.url);",
+  },
   legalComments: 'none',
   define: { __LINEGATE_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',

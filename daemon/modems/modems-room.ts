@@ -30,7 +30,6 @@ export class ModemsRoom implements Service {
   readonly name = 'modems';
   readonly modems = new Map<string, AtGsmModem>();
   readonly simulated = new Map<string, SimulatedModem>();
-  readonly #o: ModemsRoomOptions;
   readonly #log: Logger;
   readonly #abort = new AbortController();
 
@@ -38,7 +37,6 @@ export class ModemsRoom implements Service {
   readonly #simStreams = new Map<string, () => Promise<ByteStream>>();
 
   constructor(options: ModemsRoomOptions) {
-    this.#o = options;
     this.#log = options.logger.child({ ns: 'modems' });
     const pins = new Map(options.config.modems.map((m) => [m.id, m.pin]));
     for (const profile of options.modems) {
