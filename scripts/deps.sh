@@ -14,7 +14,10 @@ ensure_npm_deps() {
   have=$(cat node_modules/.linegate-lock-sha256 2>/dev/null || true)
   if [ "$want" != "$have" ]; then
     log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund >&2
+    # npm 11.19 writes lock files that its own `npm ci` then calls out of sync (platform-specific
+    # optional packages of biome/rollup/esbuild); `npm install --no-save` installs the same locked
+    # versions without rewriting the lock.
+    npm ci --no-audit --no-fund >&2 || npm install --no-save --no-audit --no-fund >&2
     echo "$want" > node_modules/.linegate-lock-sha256
   fi
 }
