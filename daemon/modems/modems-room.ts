@@ -107,9 +107,13 @@ export class ModemsRoom implements Service {
   }
 
   health(): ServiceHealth {
-    const down = [...this.modems.values()]
-      .filter((m) => m.state !== 'ready')
-      .map((m) => `${m.id}: ${m.state}`);
-    return down.length ? { status: 'degraded', detail: down.join(', ') } : { status: 'ok' };
+    // A modem still initialising is not a fault; one being recovered (or given up) is.
+    const states = [...this.modems.values()].map((m) => ({ id: m.id, state: m.state }));
+    const down = states.filter((m) => m.state === 'recovering' || m.state === 'closed');
+    const modems = Object.fromEntries(states.map((m) => [m.id, m.state]));
+    return down.length && !this.#abort.signal.aborted
+      ? { status: 'degraded', detail: down.map((m) => `${m.id}: ${m.state}`).join(', '), modems }
+      : { status: 'ok', modems };
   }
+
 }

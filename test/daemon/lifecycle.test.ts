@@ -26,25 +26,34 @@ describe('daemon lifecycle (real process)', () => {
       for (let i = 0; i < 100 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 20));
       const t0 = Date.now();
       const daemon = await startDaemon({ env: { NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '400000' } });
-      const healthyMs = Date.now() - t0;
-      const health = (await (await fetch(`${daemon.url}/health`)).json()) as { status: string };
-      assert.equal(health.status, 'ok');
-      const deadline = Date.now() + 5000;
-      while (!/WATCHDOG=1[\s\S]*WATCHDOG=1/.test(received) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      assert.match(received, /READY=1/);
-      assert.ok(
-        received.indexOf('READY=1') < received.indexOf('WATCHDOG=1'),
-        `READY before WATCHDOG: ${JSON.stringify(received)}`,
-      );
-      assert.match(received, /WATCHDOG=1[\s\S]*WATCHDOG=1/, 'periodic watchdog pings');
-      const tStop = Date.now();
-      const code = await daemon.stop();
-      const stopMs = Date.now() - tStop;
-      assert.equal(code, 0);
-      assert.ok(stopMs < 5000, `stopped in ${stopMs} ms`);
-      assert.match(received, /STOPPING=1/);
-      assert.ok(healthyMs < 10_000, `healthy after ${healthyMs} ms`);
+      let stopped = false;
+      try {
+        const healthyMs = Date.now() - t0;
+        const health = (await (await fetch(`${daemon.url}/health`)).json()) as {
+          status: string;
+          checks: object;
+        };
+        assert.equal(health.status, 'ok', JSON.stringify(health.checks));
+        const deadline = Date.now() + 5000;
+        while (!/WATCHDOG=1[\s\S]*WATCHDOG=1/.test(received) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
+        assert.match(received, /READY=1/);
+        assert.ok(
+          received.indexOf('READY=1') < received.indexOf('WATCHDOG=1'),
+          `READY before WATCHDOG: ${JSON.stringify(received)}`,
+        );
+        assert.match(received, /WATCHDOG=1[\s\S]*WATCHDOG=1/, 'periodic watchdog pings');
+        const tStop = Date.now();
+        const code = await daemon.stop();
+        stopped = true;
+        const stopMs = Date.now() - tStop;
+        assert.equal(code, 0);
+        assert.ok(stopMs < 5000, `stopped in ${stopMs} ms`);
+        assert.match(received, /STOPPING=1/);
+        assert.ok(healthyMs < 10_000, `healthy after ${healthyMs} ms`);
+      } finally {
+        if (!stopped) await daemon.stop();
+      }
     } finally {
       listener.kill();
       rmSync(dir, { recursive: true, force: true });
