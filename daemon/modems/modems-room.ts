@@ -115,5 +115,4 @@ export class ModemsRoom implements Service {
       ? { status: 'degraded', detail: down.map((m) => `${m.id}: ${m.state}`).join(', '), modems }
       : { status: 'ok', modems };
   }
-
 }
