@@ -41,7 +41,8 @@ async function startStack(extra: Partial<SipStackOptions> = {}) {
       { transport: 'udp', host: '127.0.0.1', port },
       { transport: 'tcp', host: '127.0.0.1', port },
     ],
-    timers: { t1Ms: 100, t2Ms: 1000, t4Ms: 1000 },
+    // T1 250 ms: Timer B (64·T1 = 16 s) leaves room for seven retransmissions even on a loaded CI box.
+    timers: { t1Ms: 250, t2Ms: 2000, t4Ms: 2000 },
     trustedPeers: ['127.0.0.1/32'],
     ...extra,
   });
