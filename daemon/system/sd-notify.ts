@@ -27,6 +27,7 @@ export class SdNotifier {
   readonly socketPath: string | undefined;
   readonly #addon: SdNotifyAddon | undefined;
   readonly #logger: Logger;
+  #readySent = false;
 
   constructor(logger: Logger, env: NodeJS.ProcessEnv = process.env) {
     this.#logger = logger.child({ ns: 'sd-notify' });
@@ -62,7 +63,13 @@ export class SdNotifier {
     return Math.max(100, Math.floor(usec / 1000 / 2));
   }
 
+  /** True once READY=1 went out: watchdog pings only follow it. */
+  get readySent(): boolean {
+    return this.#readySent;
+  }
+
   ready(status?: string): void {
+    this.#readySent = true;
     this.send(`READY=1\nMAINPID=${process.pid}${status ? `\nSTATUS=${status}` : ''}`);
   }
 

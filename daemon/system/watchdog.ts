@@ -47,7 +47,7 @@ export class WatchdogService implements Service {
     if (maxMs > limit) reason = `event loop blocked for ${Math.round(maxMs)} ms`;
     else if (!this.#o.storeWritable()) reason = 'database not writable';
     const ok = reason === '';
-    if (ok && this.#o.intervalMs !== undefined) this.#o.notifier.watchdog();
+    if (ok && this.#o.intervalMs !== undefined && this.#o.notifier.readySent) this.#o.notifier.watchdog();
     if (ok !== this.#lastOk) {
       if (ok) this.#o.logger.info('liveness restored');
       else this.#o.logger.error({ reason }, 'liveness check failed; not feeding the watchdog');
