@@ -81,27 +81,7 @@ export function registerPhoneSimRoutes(
     return reply.code(202).send({ digits, mode });
   });
 
-  app.post<Req>(`${base}/audio`, async (req, reply) => {
-    const phone = phones.get(req.params.id);
-    if (!phone) return notFound(reply, 'phone', req.params.id);
-    let samples: Int16Array;
-    try {
-      samples = wavBody(req.body);
-    } catch (err) {
-      if ((err as { badRequest?: boolean }).badRequest) return badRequest(reply, (err as Error).message);
-      return sendError(reply, err);
-    }
-    phone.play(samples).catch((err: unknown) => req.log.warn({ err }, 'sim phone audio failed'));
-    return reply.code(202).send({ durationMs: durationMs(samples) });
-  });
-
-  app.get<Req>(`${base}/recording.wav`, async (req, reply) => {
-    const phone = phones.get(req.params.id);
-    if (!phone) return notFound(reply, 'phone', req.params.id);
-    const seconds = secondsParam(req.query, reply);
-    if (seconds === undefined) return reply;
-    return sendWav(reply, phone.recording(seconds), `${req.params.id}-earpiece.wav`);
-  });
+  registerAudioRoutes(app, base, phones, { what: 'phone', recordingSuffix: 'earpiece' });
 }
 
 // --- helpers shared with pstn-routes.ts (WAV bodies, error answers) ---
@@ -116,6 +96,43 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /** Lets raw WAV bodies through when the server has not registered a parser (bare test apps). */
+/** What both a simulated phone and a simulated line offer: play a WAV in, record what comes out. */
+interface AudioEnd {
+  play(samples: Int16Array): Promise<void>;
+  recording(seconds?: number): Int16Array;
+}
+
+/** `POST {base}/audio` (WAV body) and `GET {base}/recording.wav?seconds=N`, shared by phones and lines. */
+export function registerAudioRoutes(
+  app: FastifyInstance,
+  base: string,
+  ends: ReadonlyMap<string, AudioEnd>,
+  names: { what: string; recordingSuffix: string },
+): void {
+  type Req = { Params: { id: string } };
+  app.post<Req>(`${base}/audio`, async (req, reply) => {
+    const end = ends.get(req.params.id);
+    if (!end) return notFound(reply, names.what, req.params.id);
+    let samples: Int16Array;
+    try {
+      samples = wavBody(req.body);
+    } catch (err) {
+      if ((err as { badRequest?: boolean }).badRequest) return badRequest(reply, (err as Error).message);
+      return sendError(reply, err);
+    }
+    end.play(samples).catch((err: unknown) => req.log.warn({ err }, `sim ${names.what} audio failed`));
+    return reply.code(202).send({ durationMs: durationMs(samples) });
+  });
+
+  app.get<Req>(`${base}/recording.wav`, async (req, reply) => {
+    const end = ends.get(req.params.id);
+    if (!end) return notFound(reply, names.what, req.params.id);
+    const seconds = secondsParam(req.query, reply);
+    if (seconds === undefined) return reply;
+    return sendWav(reply, end.recording(seconds), `${req.params.id}-${names.recordingSuffix}.wav`);
+  });
+}
+
 export function ensureWavBodies(app: FastifyInstance): void {
   for (const type of ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream']) {
     if (app.hasContentTypeParser(type)) continue;

@@ -2,14 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { SimulatedPstnLine } from '../../drivers/line/sim/simulated-pstn-line.ts';
 import {
   badRequest,
-  durationMs,
+  registerAudioRoutes,
   ensureWavBodies,
   notFound,
   objectBody,
-  secondsParam,
   sendError,
-  sendWav,
-  wavBody,
 } from './phones-routes.ts';
 
 /**
@@ -70,25 +67,5 @@ export function registerPstnSimRoutes(
     return reply.code(202).send(line.status());
   });
 
-  app.post<Req>(`${base}/audio`, async (req, reply) => {
-    const line = lines.get(req.params.id);
-    if (!line) return notFound(reply, 'PSTN line', req.params.id);
-    let samples: Int16Array;
-    try {
-      samples = wavBody(req.body);
-    } catch (err) {
-      if ((err as { badRequest?: boolean }).badRequest) return badRequest(reply, (err as Error).message);
-      return sendError(reply, err);
-    }
-    line.play(samples).catch((err: unknown) => req.log.warn({ err }, 'sim PSTN audio failed'));
-    return reply.code(202).send({ durationMs: durationMs(samples) });
-  });
-
-  app.get<Req>(`${base}/recording.wav`, async (req, reply) => {
-    const line = lines.get(req.params.id);
-    if (!line) return notFound(reply, 'PSTN line', req.params.id);
-    const seconds = secondsParam(req.query, reply);
-    if (seconds === undefined) return reply;
-    return sendWav(reply, line.recording(seconds), `${req.params.id}-line.wav`);
-  });
+  registerAudioRoutes(app, base, lines, { what: 'PSTN line', recordingSuffix: 'line' });
 }
